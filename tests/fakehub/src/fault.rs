@@ -269,11 +269,12 @@ pub(crate) fn apply(
         }
         Fault::ResetMidBody => {
             let mut out = head(200, &[("Content-Length", "100000".into())], shared);
-            let mut body = format!(
-                "{{\"count\":1000,\"next\":null,\"previous\":null,\"active_count\":1000,\"results\":[{{\"uuid\":\"{}\",\"token_label\":\"",
-                "00000000-0000-4000-8000-000000000000"
+            let mut body = concat!(
+                r#"{"count":1000,"next":null,"previous":null,"active_count":1000,"#,
+                r#""results":[{"uuid":"00000000-0000-4000-8000-000000000000","token_label":""#
             )
-            .into_bytes();
+            .as_bytes()
+            .to_vec();
             body.resize(1000, b'x');
             out.extend_from_slice(&body);
             conn.write_all(&out)?;
@@ -340,13 +341,18 @@ fn hold(conn: &mut dyn Conn, shared: &Shared) {
 /// Streams a never-ending JSON list of tokens in chunked encoding.
 fn endless(conn: &mut dyn Conn, shared: &Shared) -> io::Result<()> {
     let mut out = head(200, &[("Transfer-Encoding", "chunked".into())], shared);
-    let start = b"{\"count\":1000000000,\"next\":null,\"previous\":null,\"active_count\":1000000000,\"results\":[";
+    let start =
+        br#"{"count":1000000000,"next":null,"previous":null,"active_count":1000000000,"results":["#;
     out.extend_from_slice(format!("{:x}\r\n", start.len()).as_bytes());
     out.extend_from_slice(start);
     out.extend_from_slice(b"\r\n");
     conn.write_all(&out)?;
 
-    let item = b"{\"uuid\":\"00000000-0000-4000-8000-000000000000\",\"client_id\":\"HUB\",\"token_label\":\"endless\",\"scopes\":[\"repo:read\"],\"is_active\":true},";
+    let item = concat!(
+        r#"{"uuid":"00000000-0000-4000-8000-000000000000","client_id":"HUB","#,
+        r#""token_label":"endless","scopes":["repo:read"],"is_active":true},"#
+    )
+    .as_bytes();
     let mut payload = Vec::with_capacity(64 * 1024);
     while payload.len() + item.len() <= 60 * 1024 {
         payload.extend_from_slice(item);

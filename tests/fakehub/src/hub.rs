@@ -225,7 +225,10 @@ impl Hub {
                 Ok(body @ Value::Object(_)) => f(&body),
                 _ => Response::json(
                     400,
-                    &json!({"fields": {}, "text": "JSON parse error: the body must be a JSON object"}),
+                    &json!({
+                        "fields": {},
+                        "text": "JSON parse error: the body must be a JSON object",
+                    }),
                 ),
             }
         };
@@ -260,7 +263,10 @@ impl Hub {
             Some(Source::Pat) => {
                 return Response::json(
                     403,
-                    &json!({"message": "token issued from personal access token is not allowed", "errinfo": {}}),
+                    &json!({
+                        "message": "token issued from personal access token is not allowed",
+                        "errinfo": {},
+                    }),
                 )
             }
             Some(Source::Password) => {}
@@ -407,7 +413,11 @@ impl Hub {
             }
             None => Response::json(
                 401,
-                &json!({"errinfo": {}, "detail": "Incorrect authentication credentials", "message": "unauthorized"}),
+                &json!({
+                    "errinfo": {},
+                    "detail": "Incorrect authentication credentials",
+                    "message": "unauthorized",
+                }),
             ),
         }
     }
