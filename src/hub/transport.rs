@@ -576,6 +576,10 @@ fn io_error(url: String, error: &std::io::Error) -> Error {
             };
         }
     }
+    // std's resolver reports lookup failures as plain io errors with this wording.
+    if error.to_string().starts_with("failed to lookup address") {
+        return Error::HostNotFound { url };
+    }
     match error.kind() {
         K::ConnectionRefused => Error::Connect {
             url,
