@@ -18,16 +18,12 @@ pub struct Masker {
 
 impl Masker {
     /// Adds a secret (an option value, or one learned at run time such as a
-    /// two-factor ticket). Also adds its percent-encoded form, as it would appear in a URL.
+    /// two-factor ticket).
     pub fn add(&mut self, secret: &str) {
-        if secret.is_empty() {
+        if secret.is_empty() || self.secrets.iter().any(|s| s == secret) {
             return;
         }
-        for form in [secret.to_owned(), percent_encode(secret)] {
-            if !self.secrets.contains(&form) {
-                self.secrets.push(form);
-            }
-        }
+        self.secrets.push(secret.to_owned());
         self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
 
@@ -45,7 +41,73 @@ impl Masker {
                 out = out.replace(secret.as_str(), PART);
             }
         }
+        if out.contains('%') {
+            out = self.mask_percent_encoded(&out);
+        }
         out
+    }
+
+    /// Secrets written percent-encoded, in any mix of escaped and plain characters
+    /// (as in a URL): found in the decoded text, starred out in the original.
+    fn mask_percent_encoded(&self, text: &str) -> String {
+        let bytes = text.as_bytes();
+        // decoded[i] came from bytes[spans[i].0 .. spans[i].1]
+        let mut decoded = Vec::with_capacity(bytes.len());
+        let mut spans = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let escaped = match (bytes.get(i), bytes.get(i + 1), bytes.get(i + 2)) {
+                (Some(b'%'), Some(&hi), Some(&lo)) => hex(hi).zip(hex(lo)).map(|(h, l)| h * 16 + l),
+                _ => None,
+            };
+            match escaped {
+                Some(byte) => {
+                    decoded.push(byte);
+                    spans.push((i, i + 3));
+                    i += 3;
+                }
+                None => {
+                    decoded.push(bytes.get(i).copied().unwrap_or_default());
+                    spans.push((i, i + 1));
+                    i += 1;
+                }
+            }
+        }
+        let mut hidden: Vec<(usize, usize)> = Vec::new();
+        for secret in &self.secrets {
+            let needle = secret.as_bytes();
+            let mut at = 0;
+            while let Some(found) = find(decoded.get(at..).unwrap_or_default(), needle) {
+                let (first, last) = (at + found, at + found + needle.len() - 1);
+                if let (Some(start), Some(end)) = (spans.get(first), spans.get(last)) {
+                    hidden.push((start.0, end.1));
+                }
+                at = last + 1;
+            }
+        }
+        if hidden.is_empty() {
+            return text.to_owned();
+        }
+        if hidden
+            .iter()
+            .any(|&(start, end)| start == 0 && end == bytes.len())
+        {
+            return WHOLE.to_owned();
+        }
+        hidden.sort_unstable();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut copied = 0;
+        for (start, end) in hidden {
+            if start >= copied {
+                out.extend_from_slice(bytes.get(copied..start).unwrap_or_default());
+                out.extend_from_slice(PART.as_bytes());
+                copied = end;
+            } else if end > copied {
+                copied = end;
+            }
+        }
+        out.extend_from_slice(bytes.get(copied..).unwrap_or_default());
+        String::from_utf8_lossy(&out).into_owned()
     }
 
     /// Masks every string, key and number in a JSON value.
@@ -55,12 +117,14 @@ impl Masker {
         }
         match value {
             Value::String(s) => Value::String(self.mask_str(&s)),
+            // A number that shows a secret (a numeric code, say) becomes a masked string.
             Value::Number(n) => {
                 let text = n.to_string();
-                if self.secrets.contains(&text) {
-                    Value::String(WHOLE.to_owned())
-                } else {
+                let masked = self.mask_str(&text);
+                if masked == text {
                     Value::Number(n)
+                } else {
+                    Value::String(masked)
                 }
             }
             Value::Array(items) => Value::Array(items.into_iter().map(|v| self.mask(v)).collect()),
@@ -76,17 +140,17 @@ impl Masker {
     }
 }
 
-/// RFC 3986 percent-encoding of everything but unreserved characters.
-fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
+fn hex(digit: u8) -> Option<u8> {
+    char::from(digit)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
     }
-    out
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]
@@ -117,6 +181,7 @@ mod tests {
         let out = m.mask(json!({
             "a": ["x s3cr3t y", {"s3cr3t": "s3cr3t"}],
             "n": 123456,
+            "in": 91234567,
             "ok": 7,
             "b": true,
             "z": null,
@@ -126,6 +191,7 @@ mod tests {
             json!({
                 "a": ["x ******** y", {WHOLE: WHOLE}],
                 "n": WHOLE,
+                "in": "9********7",
                 "ok": 7,
                 "b": true,
                 "z": null,
