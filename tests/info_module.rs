@@ -708,3 +708,24 @@ fn a_next_link_loop_is_stopped() {
     );
     run(INFO, with(info_args(&hub), json!({"all_pages": true}))).expect_failure(&["a loop"]);
 }
+
+#[test]
+fn proxies_from_the_environment_unless_use_proxy_is_false() {
+    let hub = default_hub();
+    let dead_proxy = format!("http://127.0.0.1:{}", closed_port());
+    let env = [("HTTPS_PROXY", dead_proxy.as_str())];
+    run_with_env(INFO, with(info_args(&hub), json!({"retries": 0})), &env)
+        .expect_failure(&["cannot connect"]);
+    assert!(hub.requests().is_empty(), "the proxy was used");
+    run_with_env(
+        INFO,
+        with(info_args(&hub), json!({"use_proxy": false})),
+        &env,
+    )
+    .expect_ok();
+    let bypass = [
+        ("HTTPS_PROXY", dead_proxy.as_str()),
+        ("NO_PROXY", "127.0.0.1"),
+    ];
+    run_with_env(INFO, info_args(&hub), &bypass).expect_ok();
+}

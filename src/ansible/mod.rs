@@ -154,18 +154,16 @@ fn install_panic_hook() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        let mut out = Map::new();
-        out.insert("failed".into(), Value::Bool(true));
-        out.insert(
-            "msg".into(),
-            Value::String(format!(
-                "internal error{place}: the module stopped unexpectedly; please report this"
-            )),
-        );
-        out.insert("changed".into(), Value::Bool(false));
-        print_result(&Value::Object(out));
+        print_result(&internal_error(&place));
         std::process::exit(1);
     }));
+}
+
+fn internal_error(place: &str) -> Value {
+    let failure = Failure::new(format!(
+        "internal error{place}: the module stopped unexpectedly; please report this"
+    ));
+    Value::Object(result::assemble(Err(failure), Vec::new(), None).0)
 }
 
 #[cfg(test)]
@@ -260,6 +258,16 @@ mod tests {
                 "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER",
                 "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
             ])
+        );
+    }
+
+    #[test]
+    fn the_panic_hook_prints_a_failure_without_the_panic_message() {
+        let out = internal_error(" at src/x.rs:1");
+        assert_eq!(
+            out,
+            json!({"failed": true, "changed": false,
+                   "msg": "internal error at src/x.rs:1: the module stopped unexpectedly; please report this"})
         );
     }
 

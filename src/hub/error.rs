@@ -56,6 +56,11 @@ pub enum Error {
     Transport { url: String, reason: String },
     /// Retries ran out; `last` is what the final attempt got.
     Exhausted { attempts: u32, last: Box<Error> },
+    /// The server asked us to wait longer than we ever wait between attempts.
+    WaitTooLong {
+        wait: std::time::Duration,
+        last: Box<Error>,
+    },
 }
 
 impl Error {
@@ -63,7 +68,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Status { status, .. } => Some(*status),
-            Error::Exhausted { last, .. } => last.status(),
+            Error::Exhausted { last, .. } | Error::WaitTooLong { last, .. } => last.status(),
             _ => None,
         }
     }
@@ -72,7 +77,45 @@ impl Error {
     pub fn body(&self) -> Option<&Value> {
         match self {
             Error::Status { body, .. } => body.as_deref(),
-            Error::Exhausted { last, .. } => last.body(),
+            Error::Exhausted { last, .. } | Error::WaitTooLong { last, .. } => last.body(),
+            _ => None,
+        }
+    }
+
+    /// Sets the hint of the HTTP error inside (through retry wrappers), from its status
+    /// and Docker Hub's words, unless one is set already.
+    pub fn with_hint(mut self, hint: impl FnOnce(u16, &str) -> Option<String>) -> Error {
+        if let Some(Error::Status {
+            status,
+            detail,
+            hint: slot @ None,
+            ..
+        }) = self.status_error_mut()
+        {
+            *slot = hint(*status, detail);
+        }
+        self
+    }
+
+    /// Removes a field from the JSON error body (one that must never be shown).
+    pub fn without_body_field(mut self, field: &str) -> Error {
+        if let Some(Error::Status {
+            body: Some(body), ..
+        }) = self.status_error_mut()
+        {
+            if let Some(map) = body.as_object_mut() {
+                map.remove(field);
+            }
+        }
+        self
+    }
+
+    fn status_error_mut(&mut self) -> Option<&mut Error> {
+        match self {
+            Error::Status { .. } => Some(self),
+            Error::Exhausted { last, .. } | Error::WaitTooLong { last, .. } => {
+                last.status_error_mut()
+            }
             _ => None,
         }
     }
@@ -143,6 +186,12 @@ impl fmt::Display for Error {
             Error::Exhausted { attempts, last } => {
                 write!(f, "{last} (gave up after {attempts} attempts)")
             }
+            Error::WaitTooLong { wait, last } => write!(
+                f,
+                "{last} (the server asks to wait {} s before trying again, longer than this module \
+                 ever waits between attempts; try again later)",
+                wait.as_secs()
+            ),
         }
     }
 }

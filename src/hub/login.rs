@@ -69,48 +69,22 @@ fn token_of(url: &str, reply: Reply) -> Result<(String, Reply), Error> {
 }
 
 fn with_hint(error: Error, second_step: bool) -> Error {
-    match error {
-        Error::Status {
-            method,
-            url,
-            status,
-            detail,
-            body,
-            hint: None,
-            retry_after,
-        } => {
-            let hint = match (status, second_step) {
-                (401, false) => Some(
-                    "The username or password is wrong (a personal access token also works as the password, \
-                     but its JWT cannot manage access tokens). Not retried: repeated failed logins lock the \
-                     account for several minutes"
-                        .to_owned(),
-                ),
-                (401, true) => Some(
-                    "The two-factor code was not accepted: pass the current code from the authenticator app \
-                     (codes change every 30 seconds)"
-                        .to_owned(),
-                ),
-                (429, _) => Some("Docker Hub is rate limiting logins; log in once and reuse the token".to_owned()),
-                _ => None,
-            };
-            // The server's answer to a failed login may hold the login_2fa_token: keep only its words.
-            let body = body.map(|mut b| {
-                if let Some(map) = b.as_object_mut() {
-                    map.remove("login_2fa_token");
-                }
-                b
-            });
-            Error::Status {
-                method,
-                url,
-                status,
-                detail,
-                body,
-                hint,
-                retry_after,
-            }
-        }
-        other => other,
-    }
+    error
+        .with_hint(|status, _| match (status, second_step) {
+            (401, false) => Some(
+                "The username or password is wrong (a personal access token also works as the password, \
+                 but its JWT cannot manage access tokens). Not retried: repeated failed logins lock the \
+                 account for several minutes"
+                    .to_owned(),
+            ),
+            (401, true) => Some(
+                "The two-factor code was not accepted: pass the current code from the authenticator app \
+                 (codes change every 30 seconds)"
+                    .to_owned(),
+            ),
+            (429, _) => Some("Docker Hub is rate limiting logins; log in once and reuse the token".to_owned()),
+            _ => None,
+        })
+        // The answer to a failed login may hold a 2FA ticket: keep only the server's words.
+        .without_body_field("login_2fa_token")
 }

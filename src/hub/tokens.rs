@@ -114,50 +114,21 @@ fn take_results(url: &str, body: &mut Map<String, Value>) -> Result<Vec<Value>, 
 
 /// What the access-tokens API's errors mean for the user.
 fn with_hint(error: Error, uuid: Option<&str>) -> Error {
-    match error {
-        Error::Status {
-            method,
-            url,
-            status,
-            detail,
-            body,
-            hint: None,
-            retry_after,
-        } => {
-            let from_pat = detail
-                .to_ascii_lowercase()
-                .contains("personal access token");
-            let hint = match (status, uuid) {
-                (401, _) => Some(
-                    "The token is not a valid Docker Hub JWT: it expired, or it is a personal access token \
-                     used as the bearer. Log in with community.missing_collection.docker_hub_token \
-                     (username and password) and pass the token it returns"
-                        .to_owned(),
-                ),
-                (403, _) if from_pat => Some(
-                    "This JWT comes from a login made with a personal access token; managing access tokens \
-                     needs a login with the account password (docker_hub_token with password set to it)"
-                        .to_owned(),
-                ),
-                (403, _) => Some("The account of this token is not allowed to read access tokens".to_owned()),
-                (404, Some(uuid)) => Some(format!("This account has no access token with uuid {uuid}")),
-                (429, _) => Some("Docker Hub is rate limiting this client; wait and try again".to_owned()),
-                _ => None,
-            };
-            Error::Status {
-                method,
-                url,
-                status,
-                detail,
-                body,
-                hint,
-                retry_after,
-            }
-        }
-        Error::Exhausted { attempts, last } => Error::Exhausted {
-            attempts,
-            last: Box::new(with_hint(*last, uuid)),
-        },
-        other => other,
-    }
+    error.with_hint(|status, detail| match (status, uuid) {
+        (401, _) => Some(
+            "The token is not a valid Docker Hub JWT: it expired, or it is a personal access token \
+             used as the bearer. Log in with community.missing_collection.docker_hub_token \
+             (username and password) and pass the token it returns"
+                .to_owned(),
+        ),
+        (403, _) if detail.to_ascii_lowercase().contains("personal access token") => Some(
+            "This JWT comes from a login made with a personal access token; managing access tokens \
+             needs a login with the account password (docker_hub_token with password set to it)"
+                .to_owned(),
+        ),
+        (403, _) => Some("The account of this token is not allowed to read access tokens".to_owned()),
+        (404, Some(uuid)) => Some(format!("This account has no access token with uuid {uuid}")),
+        (429, _) => Some("Docker Hub is rate limiting this client; wait and try again".to_owned()),
+        _ => None,
+    })
 }

@@ -150,13 +150,16 @@ impl Client {
             }
             let wait = match retry_after(&error) {
                 Some(wait) if wait > MAX_RETRY_WAIT => {
-                    return Err(exhausted(attempt, error, Some(wait)));
+                    return Err(Error::WaitTooLong {
+                        wait,
+                        last: Box::new(error),
+                    });
                 }
                 Some(wait) => wait,
                 None => backoff(attempt),
             };
             if attempt > self.settings.retries {
-                return Err(exhausted(attempt, error, None));
+                return Err(exhausted(attempt, error));
             }
             sleep(wait);
             attempt += 1;
@@ -243,21 +246,14 @@ impl Client {
     }
 }
 
-fn exhausted(attempt: u32, error: Error, too_long: Option<Duration>) -> Error {
-    match too_long {
-        Some(wait) => Error::Transport {
-            url: match &error {
-                Error::Status { url, .. } => url.clone(),
-                _ => String::new(),
-            },
-            reason: format!(
-                "{error}; the server asks to wait {} s before trying again, longer than the {} s this module waits",
-                wait.as_secs(),
-                MAX_RETRY_WAIT.as_secs()
-            ),
-        },
-        None if attempt > 1 => Error::Exhausted { attempts: attempt, last: Box::new(error) },
-        None => error,
+fn exhausted(attempt: u32, error: Error) -> Error {
+    if attempt > 1 {
+        Error::Exhausted {
+            attempts: attempt,
+            last: Box::new(error),
+        }
+    } else {
+        error
     }
 }
 
@@ -591,10 +587,9 @@ fn io_error(url: String, error: &std::io::Error) -> Error {
                 reason: format!("the server closed the connection ({error})"),
             }
         }
-        K::TimedOut | K::WouldBlock => Error::Timeout {
+        K::TimedOut => Error::Connect {
             url,
-            phase: PHASE_CONNECT,
-            seconds: 0,
+            reason: "the operating system gave up connecting (timed out)".into(),
         },
         _ => Error::Connect {
             url,

@@ -1,6 +1,12 @@
 //! Helpers shared by the integration tests: run a module binary the way ansible-core
 //! does (argv[1] = args file), parse what it printed, and check that no secret leaked.
-#![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    unused_imports,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -75,12 +81,17 @@ pub fn default_hub() -> FakeHub {
 /// Runs `bin` with these args (a JSON object) written to a temp file.
 /// Every run checks the output contract and that no secret of the args leaked.
 pub fn run(bin: &str, args: Value) -> Run {
+    run_with_env(bin, args, &[])
+}
+
+/// As [`run`], with extra environment variables (proxies are otherwise removed).
+pub fn run_with_env(bin: &str, args: Value, env: &[(&str, &str)]) -> Run {
     static N: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!("mc-it-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("args-{}.json", N.fetch_add(1, Ordering::SeqCst)));
     std::fs::write(&path, args.to_string()).unwrap();
-    let run = run_argv(bin, &[path.as_os_str()]);
+    let run = run_argv_env(bin, &[path.as_os_str()], env);
     std::fs::remove_file(&path).unwrap();
     // The no_log options of this module (another module's option of the same name is
     // just an unknown option here, and is shown as such).
@@ -99,16 +110,27 @@ pub fn run(bin: &str, args: Value) -> Run {
 }
 
 pub fn run_argv(bin: &str, argv: &[&std::ffi::OsStr]) -> Run {
+    run_argv_env(bin, argv, &[])
+}
+
+pub fn run_argv_env(bin: &str, argv: &[&std::ffi::OsStr], env: &[(&str, &str)]) -> Run {
     let start = Instant::now();
-    let out = Command::new(bin)
-        .args(argv)
-        .stdin(Stdio::null())
-        .env_remove("HTTPS_PROXY")
-        .env_remove("https_proxy")
-        .env_remove("ALL_PROXY")
-        .env_remove("all_proxy")
-        .output()
-        .unwrap();
+    let mut command = Command::new(bin);
+    command.args(argv).stdin(Stdio::null());
+    for name in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ] {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().copied());
+    let out = command.output().unwrap();
     let elapsed = start.elapsed();
     let stdout = String::from_utf8(out.stdout).expect("stdout is UTF-8");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
