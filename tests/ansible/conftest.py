@@ -14,6 +14,7 @@ what to run.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -22,7 +23,7 @@ import ssl
 import subprocess
 import sys
 import time
-import urllib.request
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -253,15 +254,21 @@ class FakeHub:
 
     def control(self, method: str, path: str, body=None):
         """Call fakehub's control endpoint (/_fakehub/...)."""
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self.info["url"] + path,
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, context=self._ssl, timeout=10) as answer:
-            return json.loads(answer.read() or b"null")
+        url = urllib.parse.urlsplit(self.info["url"])
+        if url.scheme == "https":
+            conn = http.client.HTTPSConnection(url.hostname, url.port, timeout=10, context=self._ssl)
+        else:
+            conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+        try:
+            data = None if body is None else json.dumps(body)
+            conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
+            answer = conn.getresponse()
+            payload = answer.read()
+            if answer.status >= 300:
+                raise AssertionError(f"fakehub control {method} {path}: HTTP {answer.status} {payload!r}")
+            return json.loads(payload or b"null")
+        finally:
+            conn.close()
 
     def push_fault(self, fault: dict, path_prefix: str | None = None, times: int = 1):
         body = {"fault": fault, "times": times}

@@ -40,6 +40,7 @@ GET_PIP_STAND_IN = '''\
 Installs the requested pip with ensurepip + pip from PyPI instead of running a
 downloaded get-pip.py. Takes get-pip's arguments: pip options and requirements.
 """
+import subprocess
 import sys
 
 ARGS = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
