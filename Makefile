@@ -122,8 +122,11 @@ install: collection ## Install the tarball with ansible-galaxy (COLLECTIONS_PATH
 
 # ---- benchmarks (docs/benchmarks.md) ----------------------------------------------
 
-bench: build ## Benchmarks, see docs/benchmarks.md
-	$(CARGO) bench --workspace --locked
+# BENCH_ARGS=--quick for a short run; the results go to docs/benchmarks.md.
+BENCH_ARGS ?=
+
+bench: build ## Time the modules against fakehub; writes docs/benchmarks.md (BENCH_ARGS=--quick)
+	"$(VENV_BIN)/python" benches/run.py $(BENCH_ARGS)
 
 # ---- cleaning ---------------------------------------------------------------------
 

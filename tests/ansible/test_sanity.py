@@ -5,8 +5,8 @@
 
 The collection is laid out at <tmp>/ansible_collections/community/missing_collection
 as a copy of the files git tracks (plus files not yet committed and not
-ignored) and the built executables: what a user's checkout holds after
-`make build`. ansible-test runs every sanity test with `--python X.Y` (the
+ignored), except the benchmark harness in benches/, and the built executables:
+what a user's checkout holds after `make build`. ansible-test runs every sanity test with `--python X.Y` (the
 Python running this suite); tests that have nothing to check say "No tests
 applicable", which is fine, but a test skipped for any other reason fails here.
 
@@ -55,11 +55,22 @@ MUST_RUN = {
 }
 
 
+# Left out of the layout: benches/ is the benchmark harness of `make bench` and
+# its Python baselines ("a typical Python module", deliberately written the way
+# other collections do it). It runs outside Ansible, is not part of the
+# collection (galaxy.yml's build_ignore drops it) and is not what ansible-test
+# sanity is about.
+NOT_COLLECTION = ("benches/",)
+
+
 def tracked_files() -> list[str]:
     proc = run(["git", "-C", REPO, "ls-files", "-z", "--cached", "--others", "--exclude-standard"])
     if proc.returncode != 0:
         pytest.fail(f"the sanity layout is made from the git checkout, but git failed:\n{describe(proc)}")
-    return sorted({p for p in proc.stdout.split("\0") if p and (REPO / p).is_file()})
+    return sorted(
+        p for p in set(proc.stdout.split("\0"))
+        if p and (REPO / p).is_file() and not p.startswith(NOT_COLLECTION)
+    )
 
 
 @pytest.fixture(scope="module")
