@@ -332,3 +332,32 @@ def test_documented_example_flow(playbook, workdir, fakehub):
         assert len(saved["tokens"]["result"]["results"]) == 12
     # The first task of each EXAMPLES logs in as the documented user.
     assert fakehub["username"] == "my-docker-id"
+
+
+def test_plain_http_only_to_loopback(adhoc, workdir):
+    refused = adhoc_failed(adhoc, INFO, "token=x url=http://hub.example.com/v2/access-tokens/ retries=0")
+    assert "https" in refused["msg"], refused["msg"]
+
+    from conftest import FakeHub  # pylint: disable=import-outside-toplevel
+
+    hub = FakeHub(["--tokens", "3", "--http"], workdir)
+    try:
+        assert hub["url"].startswith("http://127.0.0.1:")
+        login = adhoc_ok(
+            adhoc, LOGIN,
+            f"url={hub['login_url']} username={hub['username']} password={hub['password']}",
+        )
+        listed = adhoc_ok(adhoc, INFO, f"token={login['token']} url={hub['tokens_url']}")
+        assert listed["result"]["count"] == 3
+    finally:
+        hub.stop()
+
+
+def test_validate_certs_false_warns(adhoc, fakehub):
+    proc = adhoc(INFO, f"token={fakehub['jwt']} url={fakehub['tokens_url']} validate_certs=false page_size=1")
+    assert proc.returncode == 0, describe(proc)
+    status, result = parse_adhoc(proc.stdout)
+    assert status == "SUCCESS"
+    assert len(result["result"]["results"]) == 1
+    # The module's warning is shown by the controller (stderr in recent versions).
+    assert "validate_certs is false" in proc.stdout + proc.stderr, describe(proc)
