@@ -7,4 +7,5 @@
 
 pub mod ansible;
 pub mod hub;
+pub mod json;
 pub mod modules;

@@ -6,8 +6,6 @@ use std::io::Read;
 
 use serde_json::{Map, Value};
 
-use super::convert::python_type;
-
 /// A real args file is a few hundred bytes; this leaves room for anything sane.
 pub const MAX_ARGS_FILE_BYTES: u64 = 1024 * 1024;
 
@@ -48,7 +46,7 @@ pub fn read(path: Option<&OsStr>, module: &str) -> Result<ArgsFile, String> {
         other => {
             return Err(format!(
                 "the args file '{shown}' holds a JSON {}, not an object of module options",
-                json_kind(&other)
+                crate::json::kind_name(&other)
             ))
         }
     };
@@ -72,17 +70,6 @@ pub fn read(path: Option<&OsStr>, module: &str) -> Result<ArgsFile, String> {
         inject_invocation: flag("_ansible_inject_invocation").unwrap_or(true),
         options,
     })
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Array(_) => "array",
-        Value::String(_) => "string",
-        Value::Number(_) => "number",
-        Value::Bool(_) => "boolean",
-        Value::Null => "null",
-        Value::Object(_) => python_type(value),
-    }
 }
 
 #[cfg(test)]

@@ -384,22 +384,14 @@ fn parse_object(url: &str, headers: &HeaderMap, bytes: &[u8]) -> Result<Map<Stri
     }
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(other) => Err(not_json(format!("got a JSON {}", json_kind(&other)))),
+        Ok(other) => Err(not_json(format!(
+            "got a JSON {}",
+            crate::json::kind_name(&other)
+        ))),
         Err(e) => Err(not_json(format!(
             "{} ({e})",
             describe_non_json(content_type(headers), bytes)
         ))),
-    }
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Array(_) => "array",
-        Value::String(_) => "string",
-        Value::Number(_) => "number",
-        Value::Bool(_) => "boolean",
-        Value::Null => "null",
-        Value::Object(_) => "object",
     }
 }
 
