@@ -111,32 +111,55 @@ impl Masker {
     }
 
     /// Masks every string, key and number in a JSON value.
-    pub fn mask(&self, value: Value) -> Value {
+    pub fn mask(&self, mut value: Value) -> Value {
+        self.mask_in_place(&mut value);
+        value
+    }
+
+    pub fn mask_map(&self, mut map: Map<String, Value>) -> Map<String, Value> {
+        self.mask_map_in_place(&mut map);
+        map
+    }
+
+    /// Whether `text` could need masking; false for almost every string.
+    fn hit(&self, text: &str) -> bool {
+        text.contains('%') || self.secrets.iter().any(|s| text.contains(s.as_str()))
+    }
+
+    fn mask_in_place(&self, value: &mut Value) {
         if self.secrets.is_empty() {
-            return value;
+            return;
         }
         match value {
-            Value::String(s) => Value::String(self.mask_str(&s)),
+            Value::String(s) if self.hit(s) => *s = self.mask_str(s),
             // A number that shows a secret (a numeric code, say) becomes a masked string.
             Value::Number(n) => {
                 let text = n.to_string();
-                let masked = self.mask_str(&text);
-                if masked == text {
-                    Value::Number(n)
-                } else {
-                    Value::String(masked)
+                if self.hit(&text) {
+                    let masked = self.mask_str(&text);
+                    if masked != text {
+                        *value = Value::String(masked);
+                    }
                 }
             }
-            Value::Array(items) => Value::Array(items.into_iter().map(|v| self.mask(v)).collect()),
-            Value::Object(map) => Value::Object(self.mask_map(map)),
-            other => other,
+            Value::Array(items) => items.iter_mut().for_each(|v| self.mask_in_place(v)),
+            Value::Object(map) => self.mask_map_in_place(map),
+            _ => {}
         }
     }
 
-    pub fn mask_map(&self, map: Map<String, Value>) -> Map<String, Value> {
-        map.into_iter()
-            .map(|(key, value)| (self.mask_str(&key), self.mask(value)))
-            .collect()
+    fn mask_map_in_place(&self, map: &mut Map<String, Value>) {
+        if self.secrets.is_empty() {
+            return;
+        }
+        if map.keys().any(|k| self.hit(k)) {
+            let old = std::mem::take(map);
+            *map = old
+                .into_iter()
+                .map(|(key, value)| (self.mask_str(&key), value))
+                .collect();
+        }
+        map.values_mut().for_each(|v| self.mask_in_place(v));
     }
 }
 

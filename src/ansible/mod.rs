@@ -137,13 +137,12 @@ pub fn main(spec: &'static ModuleSpec, run: ModuleFn) -> ! {
 }
 
 fn print_result(result: &Value) {
-    let mut line = result.to_string();
-    line.push('\n');
-    let mut stdout = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     // Nothing useful can be done if stdout is gone.
-    let _ = stdout
-        .write_all(line.as_bytes())
-        .and_then(|()| stdout.flush());
+    let _ = serde_json::to_writer(&mut out, result)
+        .map_err(std::io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
 }
 
 /// The last resort: a bug must still give Ansible a failure object, never a backtrace.

@@ -101,6 +101,8 @@ impl Client {
             .max_redirects_will_error(false)
             .user_agent(settings.user_agent.as_str())
             .accept("application/json")
+            .input_buffer_size(16 * 1024)
+            .output_buffer_size(16 * 1024)
             .timeout_resolve(Some(t))
             .timeout_connect(Some(t))
             .timeout_send_request(Some(t))

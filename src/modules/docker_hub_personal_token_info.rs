@@ -41,8 +41,8 @@ pub fn run(ctx: &mut Context) -> Outcome {
     }
     .map_err(failure)?;
     let mut fields = Map::new();
-    fields.insert("result".into(), Value::Object(reply.body.clone()));
-    Ok(with_rate_limit(fields, &reply))
+    fields.insert("result".into(), Value::Object(reply.body));
+    Ok(with_rate_limit(fields, reply.rate_limit))
 }
 
 /// 8-4-4-4-12 hexadecimal digits.

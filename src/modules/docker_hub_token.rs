@@ -41,5 +41,5 @@ pub fn run(ctx: &mut Context) -> Outcome {
     };
     let mut fields = Map::new();
     fields.insert("token".into(), Value::String(token));
-    Ok(with_rate_limit(fields, &reply))
+    Ok(with_rate_limit(fields, reply.rate_limit))
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::ansible::{Context, DefaultValue as D, Failure, Kind, OptionSpec as O};
-use crate::hub::{self, Client, Endpoint, Reply, Settings};
+use crate::hub::{self, Client, Endpoint, Settings};
 
 /// The collection's version, sent in the User-Agent.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -69,10 +69,13 @@ pub fn failure(error: hub::Error) -> Failure {
     out
 }
 
-/// The fields every successful result carries besides the module's own.
-pub fn with_rate_limit(mut fields: Map<String, Value>, reply: &Reply) -> Map<String, Value> {
-    if let Some(limits) = &reply.rate_limit {
-        fields.insert("rate_limit".into(), Value::Object(limits.clone()));
+/// Adds the rate-limit headers of the last response, when the server sent them.
+pub fn with_rate_limit(
+    mut fields: Map<String, Value>,
+    rate_limit: Option<Map<String, Value>>,
+) -> Map<String, Value> {
+    if let Some(limits) = rate_limit {
+        fields.insert("rate_limit".into(), Value::Object(limits));
     }
     fields
 }
