@@ -729,3 +729,29 @@ fn proxies_from_the_environment_unless_use_proxy_is_false() {
     ];
     run_with_env(INFO, info_args(&hub), &bypass).expect_ok();
 }
+
+#[test]
+fn an_upper_case_uuid_is_sent_in_lower_case() {
+    let hub = default_hub();
+    let uuid = hub.token_uuids()[0].clone();
+    let run = run(
+        INFO,
+        with(info_args(&hub), json!({"uuid": uuid.to_ascii_uppercase()})),
+    );
+    run.expect_ok();
+    assert_eq!(run.json["result"]["uuid"], uuid);
+    assert_eq!(
+        requests_to(&hub, "/v2/access-tokens")[0].path,
+        format!("/v2/access-tokens/{uuid}")
+    );
+}
+
+#[test]
+fn a_page_past_the_end_says_so() {
+    let hub = default_hub();
+    run(INFO, with(info_args(&hub), json!({"page": 7})))
+        .expect_failure(&["HTTP 404", "Page 7 is past the end of the list"]);
+    let wrong = format!("{}/v2/nothing-here/", hub.base_url());
+    run(INFO, with(info_args(&hub), json!({"url": wrong})))
+        .expect_failure(&["HTTP 404", "check the url option"]);
+}

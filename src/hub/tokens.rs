@@ -30,14 +30,14 @@ impl<'a> AccessTokens<'a> {
 
     /// One page of the list.
     pub fn list(&self, page: i64, page_size: i64) -> Result<Reply, Error> {
-        self.get(&self.page_url(page, page_size), None)
+        self.get(&self.page_url(page, page_size), Call::Page(page))
     }
 
     /// Every token from `page` on, following `next` on the same origin, as one
     /// page-shaped object: `count` and `active_count` from the API, all `results`.
     pub fn list_all(&self, page: i64, page_size: i64) -> Result<Reply, Error> {
         let first_url = self.page_url(page, page_size);
-        let mut reply = self.get(&first_url, None)?;
+        let mut reply = self.get(&first_url, Call::Page(page))?;
         let mut results = take_results(&first_url, &mut reply.body)?;
         let mut seen = HashSet::from([first_url]);
         let mut next = next_link(&reply.body);
@@ -61,7 +61,7 @@ impl<'a> AccessTokens<'a> {
                     reason: format!("more than {MAX_PAGES} pages"),
                 });
             }
-            let mut page_reply = self.get(&url, None)?;
+            let mut page_reply = self.get(&url, Call::Next)?;
             results.extend(take_results(&url, &mut page_reply.body)?);
             next = next_link(&page_reply.body);
             reply.rate_limit = page_reply.rate_limit.or(reply.rate_limit);
@@ -83,16 +83,25 @@ impl<'a> AccessTokens<'a> {
         })
     }
 
-    /// One token by uuid.
+    /// One token by uuid (sent in lower case, as the API writes them).
     pub fn show(&self, uuid: &str) -> Result<Reply, Error> {
-        self.get(&self.client.endpoint().join(uuid), Some(uuid))
+        let uuid = uuid.to_ascii_lowercase();
+        self.get(&self.client.endpoint().join(&uuid), Call::Token(&uuid))
     }
 
-    fn get(&self, url: &str, uuid: Option<&str>) -> Result<Reply, Error> {
+    fn get(&self, url: &str, call: Call) -> Result<Reply, Error> {
         self.client
             .get(url, self.bearer)
-            .map_err(|e| with_hint(e, uuid))
+            .map_err(|e| with_hint(e, call))
     }
+}
+
+/// Which call failed, for the hint.
+#[derive(Clone, Copy)]
+enum Call<'a> {
+    Page(i64),
+    Next,
+    Token(&'a str),
 }
 
 fn next_link(body: &Map<String, Value>) -> Option<String> {
@@ -113,8 +122,8 @@ fn take_results(url: &str, body: &mut Map<String, Value>) -> Result<Vec<Value>, 
 }
 
 /// What the access-tokens API's errors mean for the user.
-fn with_hint(error: Error, uuid: Option<&str>) -> Error {
-    error.with_hint(|status, detail| match (status, uuid) {
+fn with_hint(error: Error, call: Call) -> Error {
+    error.with_hint(|status, detail| match (status, call) {
         (401, _) => Some(
             "The token is not a valid Docker Hub JWT: it expired, or it is a personal access token \
              used as the bearer. Log in with community.missing_collection.docker_hub_token \
@@ -127,7 +136,11 @@ fn with_hint(error: Error, uuid: Option<&str>) -> Error {
                 .to_owned(),
         ),
         (403, _) => Some("The account of this token is not allowed to read access tokens".to_owned()),
-        (404, Some(uuid)) => Some(format!("This account has no access token with uuid {uuid}")),
+        (404, Call::Token(uuid)) => Some(format!("This account has no access token with uuid {uuid}")),
+        (404, Call::Page(page)) if page > 1 => Some(format!(
+            "Page {page} is past the end of the list; the count in page 1 tells how many tokens there are"
+        )),
+        (404, _) => Some("The url does not lead to the access-tokens API; check the url option".to_owned()),
         (429, _) => Some("Docker Hub is rate limiting this client; wait and try again".to_owned()),
         _ => None,
     })
