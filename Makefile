@@ -42,7 +42,7 @@ VENV_BIN     := $(abspath $(VENV))/bin
 # zig and cargo-zigbuild come from the venv.
 BUILD_ENV    := PATH="$(VENV_BIN):$$PATH"
 
-.PHONY: help venv build demo test test-rust test-e2e test-matrix collection install bench clean distclean
+.PHONY: help venv build demo test test-rust test-e2e test-matrix fuzz collection install bench clean distclean
 
 help: ## Show this list
 	@echo "community.missing_collection $(VERSION): make targets"
@@ -107,6 +107,10 @@ test-ansible-%: .venvs/ansible-%/.stamp
 	@py="$(PYTHON_$*)"; \
 	if [ -z "$$py" ]; then echo "No Python interpreter set for ansible-core $* (PYTHON_$*)" >&2; exit 1; fi; \
 	scripts/make-venv "$$py" ".venvs/ansible-$*" "ansible-core==$*.*" tests/ansible/requirements.txt
+
+fuzz: ## The args-file property test for longer (FUZZ_SECONDS, default 300; FUZZ_SEED to replay)
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} FUZZ_BINARY_RUNS=$${FUZZ_BINARY_RUNS:-500} \
+		$(CARGO) test --locked --test fuzz_args -- --nocapture
 
 # ---- packaging --------------------------------------------------------------------
 
