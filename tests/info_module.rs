@@ -512,6 +512,12 @@ fn hostile_bodies_fail_clearly() {
             "not the JSON object",
         ),
         (200, "text/plain", b"hello there", "text/plain body"),
+        (
+            200,
+            "text/html",
+            br#"{"count": 0, "results": []}"#,
+            "an HTML page (text/html",
+        ),
     ];
     for (status, content_type, body, words) in cases {
         hub.push_fault(Fault::Raw {

@@ -384,6 +384,13 @@ fn parse_object(url: &str, headers: &HeaderMap, bytes: &[u8]) -> Result<Map<Stri
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(not_json("the body is empty".into()));
     }
+    // A page whose type says it is not JSON (a captive portal, a proxy's page) is not
+    // trusted even if it happens to parse; a missing type is given the benefit of the doubt.
+    if let Some(declared) = headers.get("content-type").and_then(|v| v.to_str().ok()) {
+        if !declared.to_ascii_lowercase().contains("json") {
+            return Err(not_json(describe_non_json(declared, bytes)));
+        }
+    }
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(other) => Err(not_json(format!(
@@ -769,6 +776,14 @@ mod tests {
             .to_string()
             .contains("body of 6 bytes"));
         assert!(parse_object("u", &h, br#"{"a": 1}"#).is_ok());
+        let utf8 = headers(&[("content-type", "application/json; charset=utf-8")]);
+        assert!(parse_object("u", &utf8, br#"{"a": 1}"#).is_ok());
+        assert!(parse_object("u", &headers(&[]), br#"{"a": 1}"#).is_ok());
+        let html = headers(&[("content-type", "text/html")]);
+        let err = parse_object("u", &html, br#"{"a": 1}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("an HTML page (text/html, 8 bytes)"), "{err}");
     }
 
     #[test]
