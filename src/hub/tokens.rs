@@ -77,7 +77,6 @@ impl<'a> AccessTokens<'a> {
         body.insert("previous".into(), Value::Null);
         body.insert("results".into(), Value::Array(results));
         Ok(Reply {
-            status: reply.status,
             body,
             rate_limit: reply.rate_limit,
         })

@@ -47,7 +47,6 @@ pub struct Settings {
 /// A successful (2xx) answer holding a JSON object.
 #[derive(Debug)]
 pub struct Reply {
-    pub status: u16,
     pub body: Map<String, Value>,
     /// `limit`, `remaining`, `reset` from the X-RateLimit-* headers, when sent.
     pub rate_limit: Option<Map<String, Value>>,
@@ -206,7 +205,6 @@ impl Client {
             }
             let body = parse_object(&url, headers, &bytes)?;
             return Ok(Reply {
-                status: status.as_u16(),
                 body,
                 rate_limit: rate_limit(headers),
             });

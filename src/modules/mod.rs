@@ -51,7 +51,7 @@ pub fn client(ctx: &mut Context) -> Result<Client, Failure> {
         timeout: Duration::from_secs(ctx.params.int("timeout")?.unsigned_abs()),
         use_proxy: ctx.params.bool("use_proxy")?,
         retries: u32::try_from(ctx.params.int("retries")?).unwrap_or(0),
-        user_agent: format!("{}/{VERSION}", ctx.spec.fqcn()),
+        user_agent: format!("{}/{}", ctx.spec.fqcn(), ctx.spec.version),
     };
     Client::new(endpoint, settings).map_err(failure)
 }
